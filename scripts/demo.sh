@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Migrate the embedded SQLite database, load the Cà Mau demo, start the worker and the web app.
+set -euo pipefail
+BIN=.venv/bin
+$BIN/python manage.py migrate --no-input -v0
+$BIN/python manage.py collectstatic --no-input -v0
+$BIN/python manage.py seed_demo
+$BIN/python manage.py run_huey --workers 2 --worker-type thread > var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo "Background worker started (pid $worker, log var/worker.log)"
+echo "TwoTier demo: http://127.0.0.1:8000/  (API docs: http://127.0.0.1:8000/api/v1/docs)"
+$BIN/python manage.py runserver 127.0.0.1:8000 --noreload
