@@ -5,32 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from twotier.accounts.api_auth import SessionAuth, TokenAuth
 from twotier.core.api import router as core_router
 from twotier.core.errors import DomainError
 from twotier.org.api import router as org_router
-
-
-class FieldErrorOut(Schema):
-    field: str
-    rule: str
-    message: str
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: list[FieldErrorOut] = []
-    request_id: str = ""
-
-
-class ErrorOut(Schema):
-    """Every error response has this shape."""
-
-    error: ErrorBody
 
 
 api = NinjaAPI(
@@ -100,5 +81,3 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", org_router)
-
-ERROR_RESPONSES = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}

@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from twotier.core.pagination import Page
+from twotier.core.schemas import READ_ERRORS
 from twotier.org import selectors
 from twotier.org.models import Unit
 
@@ -36,7 +37,9 @@ class UnitFilter(Schema):
     active_on: dt.date | None = None
 
 
-@router.get("/units", response=list[UnitOut], summary="List units visible to the caller")
+@router.get(
+    "/units", response={200: list[UnitOut], **READ_ERRORS}, summary="List units visible to the caller"
+)
 @paginate(Page)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]):  # type: ignore[no-untyped-def]
     """Units in the caller's scope; `q` matches name (diacritics ignored), code or agency id."""
@@ -49,7 +52,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]):  # type: ignor
     )
 
 
-@router.get("/units/{code}", response=UnitOut, summary="One unit by code")
+@router.get("/units/{code}", response={200: UnitOut, **READ_ERRORS}, summary="One unit by code")
 def get_unit(request: HttpRequest, code: str) -> Unit:
     """One unit; 404 when it does not exist or is outside the caller's scope."""
     return selectors.unit_get(user=request.auth, code=code)  # type: ignore[attr-defined]

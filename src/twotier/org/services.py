@@ -39,9 +39,8 @@ def _set_path(unit: Unit) -> None:
 
 
 def _check_manage(actor: Any, parent: Unit | None) -> None:
-    if actor is None:
-        return  # system set-up (seed, migrations): no interactive actor
-    require(actor, P.UNIT_MANAGE, parent)
+    # A top-level unit (no parent) is a system administrator's decision.
+    require(actor, P.UNIT_MANAGE, parent) if parent is not None else require(actor, P.SYSTEM_ADMIN)
 
 
 @transaction.atomic
@@ -225,8 +224,7 @@ def post_create(
     *, actor: Any, unit: Unit, code: str, title: str, roles: Sequence[Role], scope_unit: Unit | None = None
 ) -> Post:
     """Create a post in `unit` with the given roles."""
-    if actor is not None:
-        require(actor, P.POST_MANAGE, unit)
+    require(actor, P.POST_MANAGE, unit)
     post = Post.objects.create(unit=unit, scope_unit=scope_unit or unit, code=code, title=nfc(title))
     post.roles.set(roles)
     audit_record(
@@ -266,8 +264,7 @@ def _current(post: Post) -> PostAssignment | None:
 @transaction.atomic
 def post_assign(*, actor: Any, post: Post, user: Any) -> PostAssignment:
     """Give a vacant post to `user` (use `post_handover` when someone holds it)."""
-    if actor is not None:
-        require(actor, P.POST_MANAGE, post.unit)
+    require(actor, P.POST_MANAGE, post.unit)
     current = _current(post)
     if current is not None:
         if current.user_id == user.pk:
@@ -289,8 +286,7 @@ def post_assign(*, actor: Any, post: Post, user: Any) -> PostAssignment:
 @transaction.atomic
 def post_vacate(*, actor: Any, post: Post) -> None:
     """End the current holder's tenure of a post (they lose access at once)."""
-    if actor is not None:
-        require(actor, P.POST_MANAGE, post.unit)
+    require(actor, P.POST_MANAGE, post.unit)
     current = _current(post)
     if current is None:
         return
@@ -310,8 +306,7 @@ def post_vacate(*, actor: Any, post: Post) -> None:
 @transaction.atomic
 def post_handover(*, actor: Any, post: Post, successor: Any, note: str = "") -> PostAssignment:
     """Move a post to `successor`: they inherit all its work; the predecessor loses access at once."""
-    if actor is not None:
-        require(actor, P.POST_MANAGE, post.unit)
+    require(actor, P.POST_MANAGE, post.unit)
     if getattr(successor, "kind", "staff") != "staff" or not successor.is_active:
         raise InvalidInput(
             "The successor must be an active staff account",

@@ -1,0 +1,30 @@
+"""`manage.py seed_demo`: load the Cà Mau demo data (idempotent) and print the demo accounts."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from twotier.demo.seed import seed_demo
+from twotier.demo.structure import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic Cà Mau demo data set (safe to run again)."
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        started = time.monotonic()
+        report = seed_demo()
+        self.stdout.write(
+            f"Demo data: +{report.units} units, +{report.posts} posts, +{report.accounts} accounts, "
+            f"+{report.work_items} work items ({time.monotonic() - started:.1f} s)"
+        )
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
+        for username, role, unit, totp in report.demo_accounts:
+            extra = (
+                f"  second factor: TOTP secret {totp} (or `python manage.py demo_totp {username}`)"
+                if totp
+                else ""
+            )
+            self.stdout.write(f"  {username:<18} {role:<22} {unit}{extra}")
