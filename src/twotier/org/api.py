@@ -9,7 +9,11 @@ from ninja.pagination import paginate
 from twotier.core.pagination import Page
 from twotier.core.schemas import READ_ERRORS
 from twotier.org import selectors
-from twotier.org.models import Unit
+from twotier.accounts.models import User
+from twotier.core.errors import FieldIssue, InvalidInput
+from twotier.core.schemas import ErrorOut
+from twotier.org.models import Post, Unit
+from twotier.org.services import post_handover
 
 router = Router(tags=["organisation"])
 
@@ -56,3 +60,63 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]):  # type: ignor
 def get_unit(request: HttpRequest, code: str) -> Unit:
     """One unit; 404 when it does not exist or is outside the caller's scope."""
     return selectors.unit_get(user=request.auth, code=code)  # type: ignore[attr-defined]
+
+
+class PostOut(Schema):
+    code: str
+    title: str
+    unit: str
+    scope_unit: str
+    roles: list[str]
+    holder: str | None
+
+    @staticmethod
+    def resolve_unit(obj: Post) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_scope_unit(obj: Post) -> str:
+        return obj.scope_unit.code
+
+    @staticmethod
+    def resolve_roles(obj: Post) -> list[str]:
+        return sorted(r.code for r in obj.roles.all())
+
+    @staticmethod
+    def resolve_holder(obj: Post) -> str | None:
+        holder = selectors.current_holder(obj)
+        return holder.username if holder else None
+
+
+class HandoverIn(Schema):
+    successor: str
+    note: str = ""
+
+
+@router.get(
+    "/units/{code}/posts",
+    response={200: list[PostOut], **READ_ERRORS},
+    summary="Posts of a unit and their holders",
+)
+def list_posts(request: HttpRequest, code: str) -> list[Post]:
+    """Posts of one unit in the caller's scope."""
+    return list(selectors.post_list(user=request.auth, unit_code=code))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/posts/{code}/handover",
+    response={200: PostOut, 403: ErrorOut, **READ_ERRORS},
+    summary="Hand a post over to a successor",
+)
+def handover_post(request: HttpRequest, code: str, payload: HandoverIn) -> Post:
+    """The successor inherits all the post's work; the predecessor loses access at once. Repeating is a no-op."""
+    user = request.auth  # type: ignore[attr-defined]
+    post = selectors.post_get(user=user, code=code)
+    successor = User.objects.filter(username=payload.successor).first()
+    if successor is None:
+        raise InvalidInput(
+            "The successor account does not exist",
+            [FieldIssue("successor", "exists", f"No account named {payload.successor!r}")],
+        )
+    post_handover(actor=user, post=post, successor=successor, note=payload.note)
+    return selectors.post_get(user=user, code=code)

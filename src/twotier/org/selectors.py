@@ -69,3 +69,19 @@ def posts_held(user: Any) -> QuerySet[Post]:
     return Post.objects.filter(assignments__user=user, assignments__end_at__isnull=True).select_related(
         "unit"
     )
+
+
+def post_get(*, user: Any, code: str) -> Post:
+    """One post visible to `user` (in a unit it may view), by code; 404 otherwise."""
+    return get_scoped(
+        Post.objects.select_related("unit", "scope_unit").prefetch_related("roles"),
+        user,
+        P.UNIT_VIEW,
+        code=code,
+    )
+
+
+def post_list(*, user: Any, unit_code: str) -> QuerySet[Post]:
+    """Posts of one visible unit, with their roles."""
+    unit = unit_get(user=user, code=unit_code)
+    return Post.objects.filter(unit=unit).select_related("unit").prefetch_related("roles").order_by("code")
