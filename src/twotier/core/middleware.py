@@ -49,11 +49,11 @@ class NfcInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.GET = _nfc_querydict(request.GET)
+        request.GET = _nfc_querydict(request.GET)  # type: ignore[assignment]
         content_type = request.content_type or ""
         if request.method == "POST" and content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
-            request.POST = _nfc_querydict(request.POST)
+            request.POST = _nfc_querydict(request.POST)  # type: ignore[assignment]
         return self.get_response(request)

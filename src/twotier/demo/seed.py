@@ -206,12 +206,12 @@ def seed_demo(*, today: dt.date | None = None) -> SeedReport:
             )
     for username, where, role in S.DEMO_ACCOUNTS:
         user = User.objects.get(username=username)
-        post = (
+        held = (
             Post.objects.filter(assignments__user=user, assignments__end_at__isnull=True)
             .select_related("unit")
             .first()
         )
-        report.demo_accounts.append((username, role, post.unit.name if post else where, user.totp_secret))
+        report.demo_accounts.append((username, role, held.unit.name if held else where, user.totp_secret))
     return report
 
 

@@ -79,7 +79,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("demo.quantri", "province:QTT", "province_admin"),
     ("demo.hethong", "province:QTHT", "system_admin"),
 )
-DEMO_PASSWORD = "Demo@2026!"
+DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 (published demo password, printed by make demo)
 
 WORK_TITLES = (
     "Rà soát hồ sơ tồn đọng tháng này",

@@ -6,12 +6,11 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from twotier.core.pagination import Page
-from twotier.core.schemas import READ_ERRORS
-from twotier.org import selectors
 from twotier.accounts.models import User
 from twotier.core.errors import FieldIssue, InvalidInput
-from twotier.core.schemas import ErrorOut
+from twotier.core.pagination import Page
+from twotier.core.schemas import READ_ERRORS, ErrorOut
+from twotier.org import selectors
 from twotier.org.models import Post, Unit
 from twotier.org.services import post_handover
 
@@ -109,7 +108,7 @@ def list_posts(request: HttpRequest, code: str) -> list[Post]:
     summary="Hand a post over to a successor",
 )
 def handover_post(request: HttpRequest, code: str, payload: HandoverIn) -> Post:
-    """The successor inherits all the post's work; the predecessor loses access at once. Repeating is a no-op."""
+    """The successor inherits all the post's work; the predecessor loses access at once (idempotent)."""
     user = request.auth  # type: ignore[attr-defined]
     post = selectors.post_get(user=user, code=code)
     successor = User.objects.filter(username=payload.successor).first()

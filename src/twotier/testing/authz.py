@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.test import Client
 
@@ -69,12 +69,12 @@ def build_world(unit: Unit, roles: tuple[str, ...], *, baseline_roles: tuple[str
     parent = unit.parent
     other = unit_make(f"{unit.code}-OTHER", f"Xã Bên Cạnh {unit.pk}", UnitType.COMMUNE, parent)
     world = AuthzWorld(unit=unit, other_unit=other)
-    citizen = UserFactory(username=f"citizen-{unit.code}", kind=AccountKind.CITIZEN)
-    other_clerk = UserFactory(username=f"other-{unit.code}")
+    citizen = cast(User, UserFactory(username=f"citizen-{unit.code}", kind=AccountKind.CITIZEN))
+    other_clerk = cast(User, UserFactory(username=f"other-{unit.code}"))
     post_make(other, *roles, holder=other_clerk)
-    without = UserFactory(username=f"without-{unit.code}")
+    without = cast(User, UserFactory(username=f"without-{unit.code}"))
     post_make(unit, *baseline_roles, holder=without)
-    with_perm = UserFactory(username=f"with-{unit.code}")
+    with_perm = cast(User, UserFactory(username=f"with-{unit.code}"))
     post_make(unit, *roles, holder=with_perm)
     world.actors = {
         "anonymous": Actor("anonymous", None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from typing import Any
 
@@ -74,7 +75,7 @@ def post_make(
     post.roles.set([role(c) for c in role_codes])
     if holder is not None:
         PostAssignment.objects.create(
-            post=post, user=holder, start_at=timezone.now() - timezone.timedelta(seconds=1)
+            post=post, user=holder, start_at=timezone.now() - dt.timedelta(seconds=1)
         )
     return post
 

@@ -29,7 +29,7 @@ def test_deny_by_default_for_anonymous_inactive_citizen_and_postless_accounts():
 
 
 def test_permissions_cover_the_scope_subtree_only():
-    province, (commune, neighbour) = province_with_communes("Vĩnh Lợi", "Hưng Hội")
+    province, (commune, _neighbour) = province_with_communes("Vĩnh Lợi", "Hưng Hội")
     department = unit_make("C1-VX", "Phòng Văn hóa - Xã hội", UnitType.COMMUNE_DEPARTMENT, commune)
     leader = UserFactory(username="leader")
     post_make(department, "unit_leader", holder=leader, scope_unit=commune)

@@ -45,7 +45,7 @@ def test_successor_sees_every_open_and_past_item_and_predecessor_none(desk):
 
 
 def test_handover_audits_both_facts(desk):
-    post, old_clerk, _items = desk
+    post, _old_clerk, _items = desk
     successor = UserFactory(username="new-clerk")
     post_handover(actor=ACTOR, post=post, successor=successor)
     events = AuditEvent.objects.filter(target_type="org.post", target_id=str(post.pk)).order_by("seq")
@@ -57,7 +57,7 @@ def test_handover_audits_both_facts(desk):
 
 
 def test_handover_is_idempotent_and_validates(desk):
-    post, old_clerk, _items = desk
+    post, _old_clerk, _items = desk
     successor = UserFactory(username="new-clerk")
     first = post_handover(actor=ACTOR, post=post, successor=successor)
     count = AuditEvent.objects.count()
