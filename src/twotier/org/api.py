@@ -2,11 +2,11 @@
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from twotier.accounts.models import User
 from twotier.core.errors import FieldIssue, InvalidInput
 from twotier.core.pagination import Page
 from twotier.core.schemas import READ_ERRORS, ErrorOut
@@ -111,7 +111,7 @@ def handover_post(request: HttpRequest, code: str, payload: HandoverIn) -> Post:
     """The successor inherits all the post's work; the predecessor loses access at once (idempotent)."""
     user = request.auth  # type: ignore[attr-defined]
     post = selectors.post_get(user=user, code=code)
-    successor = User.objects.filter(username=payload.successor).first()
+    successor = get_user_model().objects.filter(username=payload.successor).first()
     if successor is None:
         raise InvalidInput(
             "The successor account does not exist",
