@@ -86,9 +86,10 @@ def audit_record(
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_label = "" if actor is None else (getattr(actor, "username", None) or str(actor))
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS_HASH)
+        try:
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        except AuditHead.DoesNotExist:
+            AuditHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS_HASH})
             head = AuditHead.objects.select_for_update().get(pk=1)
         event = AuditEvent(
             seq=head.last_seq + 1,
