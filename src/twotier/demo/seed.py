@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils import timezone
 from twotier.accounts.models import AccountKind, User
 from twotier.core.actors import SystemActor
 from twotier.core.audit import audit_record
+from twotier.core.calendar_services import calendar_seed_from_holidays, parse_years
 from twotier.core.text import fold
 from twotier.demo import structure as S
 from twotier.demo.names import person_name
@@ -38,6 +40,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @dataclass
 class SeedReport:
+    calendar_days: int = 0
     units: int = 0
     posts: int = 0
     accounts: int = 0
@@ -131,6 +134,8 @@ def seed_demo(*, today: dt.date | None = None) -> SeedReport:
     password_hash = make_password(S.DEMO_PASSWORD)
     roles = {r.code: r for r in roles_sync_standard()}
     demo_posts = _demo_assignments()
+    seeded = calendar_seed_from_holidays(actor=ACTOR, years=parse_years(settings.TWOTIER_CALENDAR_YEARS))
+    report.calendar_days = len(seeded.added)
     with transaction.atomic():
         government = _unit(
             report,

@@ -4,7 +4,7 @@ import pytest
 
 from twotier.accounts.models import User
 from twotier.core.audit import audit_verify
-from twotier.core.models import AuditEvent
+from twotier.core.models import AuditEvent, CalendarDay
 from twotier.demo.seed import seed_demo
 from twotier.demo.structure import DEMO_ACCOUNTS
 from twotier.org.access import grants_for
@@ -32,12 +32,25 @@ def test_seed_demo_builds_ca_mau_idempotently_with_demo_accounts_in_place():
     assert {r for _u, _w, r in DEMO_ACCOUNTS} >= {s.code for s in STANDARD_ROLES}
     assert WorkItem.objects.filter(unit__path__startswith=tan_thanh.path).exists()
     assert audit_verify() is None
+    assert CalendarDay.objects.filter(date=dt.date(2026, 2, 17), kind="holiday").exists()
+    assert first.calendar_days == CalendarDay.objects.count() > 60
 
     counts = (Unit.objects.count(), Post.objects.count(), User.objects.count(), WorkItem.objects.count())
     events = AuditEvent.objects.count()
     again = seed_demo(today=dt.date(2026, 11, 23))
-    assert (again.units, again.posts, again.accounts, again.work_items) == (0, 0, 0, 0)
-    assert (Unit.objects.count(), Post.objects.count(), User.objects.count(), WorkItem.objects.count()) == counts
+    assert (again.calendar_days, again.units, again.posts, again.accounts, again.work_items) == (
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
+    assert (
+        Unit.objects.count(),
+        Post.objects.count(),
+        User.objects.count(),
+        WorkItem.objects.count(),
+    ) == counts
     assert AuditEvent.objects.count() == events
     assert first.units == counts[0]
 

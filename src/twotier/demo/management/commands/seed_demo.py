@@ -17,7 +17,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         report = seed_demo()
         self.stdout.write(
-            f"Demo data: +{report.units} units, +{report.posts} posts, +{report.accounts} accounts, "
+            f"Demo data: +{report.calendar_days} calendar days, +{report.units} units, +{report.posts} posts, +{report.accounts} accounts, "
             f"+{report.work_items} work items ({time.monotonic() - started:.1f} s)"
         )
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
