@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "twotier.accounts",
     "twotier.org",
     "twotier.work",
+    "twotier.procedures",
+    "twotier.signing",
     "twotier.web",
     "twotier.demo",
 ]
