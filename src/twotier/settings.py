@@ -18,6 +18,8 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# Key of the audit chain HMAC; keep it outside the database (default: derived from SECRET_KEY).
+TWOTIER_AUDIT_KEY = env_optional("AUDIT_KEY")
 SECRET_KEY = env_str("SECRET_KEY", "insecure-demo-key-change-me-in-production-0123456789abcdef")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "twotier.work",
     "twotier.procedures",
     "twotier.signing",
+    "twotier.dossiers",
     "twotier.web",
     "twotier.demo",
 ]

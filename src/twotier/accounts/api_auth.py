@@ -53,6 +53,7 @@ class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        """Return the token's account (and make it request.user), or None."""
         user = user_for_token(token)
         if user is not None:
             request.user = user
@@ -68,6 +69,7 @@ class SessionAuth(APIKeyCookie):
         super().__init__(csrf=True)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        """Return the session's active account, or None."""
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
             return user

@@ -38,6 +38,11 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     last_totp_step = models.BigIntegerField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    reactivated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When an administrator last re-enabled the account; starts a fresh dormancy period."),
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -48,6 +53,7 @@ class User(AbstractUser):
 
     @property
     def is_locked(self) -> bool:
+        """Whether too many failed logins locked the account."""
         return self.locked_at is not None
 
 

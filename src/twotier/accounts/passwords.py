@@ -12,6 +12,7 @@ class ComplexityValidator:
     """Require at least one lower-case letter, one upper-case letter, one digit and one symbol."""
 
     def validate(self, password: str, user: Any = None) -> None:
+        """Raise ValidationError (code password_complexity) naming the missing character classes."""
         missing = []
         if not any(c.islower() for c in password):
             missing.append(_("a lower-case letter"))
@@ -28,4 +29,5 @@ class ComplexityValidator:
             )
 
     def get_help_text(self) -> str:
+        """Describe the rule for the password forms."""
         return _("Your password must mix upper- and lower-case letters, digits and symbols.")
