@@ -152,3 +152,23 @@ def require(user: Any, perm: str, unit: Unit | int | None = None) -> None:
     unit_id = unit.pk if isinstance(unit, Unit) else unit
     if not grants_for(user).has(perm, unit_id):
         raise Forbidden()
+
+
+def held_post_for(user: Any, perm: str, unit_id: int) -> int | None:
+    """The id of a post `user` holds now whose roles grant `perm` over `unit_id` (None if none)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    now = timezone.now()
+    assignments = (
+        PostAssignment.objects.filter(user=user, start_at__lte=now, post__is_active=True)
+        .filter(Q(end_at__isnull=True) | Q(end_at__gt=now))
+        .select_related("post")
+        .prefetch_related("post__roles")
+        .order_by("post__code")
+    )
+    for a in assignments:
+        if any(perm in role.permissions for role in a.post.roles.all()) and unit_id in subtree_ids(
+            [a.post.scope_unit_id]
+        ):
+            return a.post_id
+    return None
