@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from twotier.accounts.api_auth import SessionAuth, TokenAuth
 from twotier.core.api import router as core_router
 from twotier.core.errors import DomainError
+from twotier.dossiers.api import router as dossiers_router
 from twotier.org.api import router as org_router
 
 
@@ -81,3 +82,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", org_router)
+api.add_router("/", dossiers_router)

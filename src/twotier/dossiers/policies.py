@@ -15,7 +15,16 @@ from twotier.org.permissions import P
 
 # Actions bound to the current step of the process (the step must list them).
 STEP_ACTIONS = frozenset(
-    {"forward", "return", "request_supplement", "request_payment", "apologise", "stop", "approve", "return_result"}
+    {
+        "forward",
+        "return",
+        "request_supplement",
+        "request_payment",
+        "apologise",
+        "stop",
+        "approve",
+        "return_result",
+    }
 )
 
 

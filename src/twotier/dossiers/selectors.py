@@ -19,7 +19,13 @@ from twotier.dossiers.status import Status
 from twotier.org.access import grants_for
 from twotier.org.permissions import P
 
-OPEN = (Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.PAYMENT_REQUESTED, Status.PROCESSED)
+OPEN = (
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.PAYMENT_REQUESTED,
+    Status.PROCESSED,
+)
 ACTIVE = (Status.RECEIVED, Status.PROCESSING, Status.PAYMENT_REQUESTED, Status.PROCESSED)
 BOXES = ("all", "to_receive", "my_step", "waiting_supplement", "due_soon", "overdue", "done")
 DUE_SOON_WORKING_HOURS = Decimal(16)  # two working days
@@ -40,9 +46,7 @@ def dossier_get(*, user: Any, code: str) -> Dossier:
     """One visible dossier by code with what its page shows (404 when missing or not visible)."""
     dossier = (
         scoped(Dossier.objects.all(), user)
-        .select_related(
-            "procedure_version__procedure", "receiving_unit", "current_unit", "current_post", "received_by"
-        )
+        .select_related("procedure_version__procedure", "receiving_unit", "current_unit", "current_post", "received_by")
         .filter(code=code)
         .first()
     )

@@ -72,7 +72,8 @@ def next_status(current: int | None, action: str, *, before_pause: int | None = 
     if target is None:
         state = "new" if current is None else f"{int(current)} ({Status(current).label})"
         raise Conflict(
-            f"Action '{action}' is not allowed when the dossier is in state {state}", code="illegal_transition"
+            f"Action '{action}' is not allowed when the dossier is in state {state}",
+            code="illegal_transition",
         )
     if target == SAME:
         assert current is not None

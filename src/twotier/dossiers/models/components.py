@@ -23,9 +23,7 @@ class DossierComponent(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     digitised = models.BooleanField(default=False)
-    reused_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reuses"
-    )
+    reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reuses")
     reused_result = models.ForeignKey(
         "dossiers.DossierResult", null=True, blank=True, on_delete=models.PROTECT, related_name="reuses"
     )

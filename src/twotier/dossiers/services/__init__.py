@@ -1,0 +1,1 @@
+"""Writes for dossiers: one service per transition of the state table."""
