@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "twotier.procedures",
     "twotier.signing",
     "twotier.dossiers",
+    "twotier.nationalportal",
+    "twotier.payments",
     "twotier.web",
     "twotier.demo",
 ]

@@ -17,11 +17,13 @@ LAYERS = {
     "documents": 4,
     "archive": 4,
     "exchange": 4,
-    "kpi": 5,
-    "reporting": 5,
-    "portal": 5,
-    "web": 6,
-    "demo": 7,
+    "nationalportal": 5,
+    "payments": 5,
+    "kpi": 6,
+    "reporting": 6,
+    "portal": 6,
+    "web": 7,
+    "demo": 8,
 }
 # Shared, app-independent modules anybody may import.
 SHARED = {"env", "settings", "testing", "api", "urls", "wsgi"}
