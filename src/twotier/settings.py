@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "twotier.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "twotier.web.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "twotier.core.middleware.NfcInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +136,9 @@ if SECURE_TLS:
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
+# The language switch is remembered for a year; without it the UI is Vietnamese whatever the browser asks.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = SECURE_TLS
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_TZ = True
