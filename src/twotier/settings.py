@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "twotier.nationalportal",
     "twotier.payments",
     "twotier.web",
+    "twotier.public",
     "twotier.demo",
 ]
 

@@ -23,6 +23,7 @@ LAYERS = {
     "reporting": 6,
     "portal": 6,
     "web": 7,
+    "public": 7,
     "demo": 8,
 }
 # Shared, app-independent modules anybody may import.
