@@ -12,7 +12,10 @@ from twotier.accounts.api_auth import SessionAuth, TokenAuth
 from twotier.core.api import router as core_router
 from twotier.core.errors import DomainError
 from twotier.dossiers.api import router as dossiers_router
+from twotier.dossiers.forms_api import router as forms_router
 from twotier.org.api import router as org_router
+from twotier.payments.api import router as payments_router
+from twotier.procedures.api import router as procedures_router
 
 
 api = NinjaAPI(
@@ -82,4 +85,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", org_router)
+api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
+api.add_router("/", payments_router)
+api.add_router("/", forms_router)

@@ -173,6 +173,8 @@ else:
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Public base URL of the site (QR codes and e-mails carry full links when it is set).
+TWOTIER_PUBLIC_URL = env_str("PUBLIC_URL", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TwoTier <no-reply@twotier.local>")
 
 # Working-day calendar.

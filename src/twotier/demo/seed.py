@@ -30,6 +30,7 @@ from twotier.demo import structure as S
 from twotier.demo.names import person_name
 from twotier.org.models import Post, PostAssignment, Role, Unit, UnitType
 from twotier.org.services import post_assign, post_create, roles_sync_standard, unit_create
+from twotier.procedures.demo import load_demo_catalogue
 from twotier.work.models import WorkItem
 from twotier.work.services import work_item_create
 
@@ -42,6 +43,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 class SeedReport:
     calendar_days: int = 0
     units: int = 0
+    procedures: int = 0
     posts: int = 0
     accounts: int = 0
     work_items: int = 0
@@ -72,9 +74,7 @@ def _unit(report: SeedReport, *, code: str, name: str, type: str, parent: Unit |
     return unit_create(actor=ACTOR, code=code, name=name, type=type, parent=parent, is_demo=True, **kw)
 
 
-def _account(
-    report: SeedReport, username: str, full_name: str, password_hash: str, rng: random.Random
-) -> User:
+def _account(report: SeedReport, username: str, full_name: str, password_hash: str, rng: random.Random) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user
@@ -87,23 +87,17 @@ def _account(
         email=f"{username}@camau.demo.twotier.local",
         phone=f"09{rng.randint(10_000_000, 99_999_999)}",
     )
-    audit_record(
-        actor=ACTOR, action="account.create", target=user, changes={"username": username, "demo": True}
-    )
+    audit_record(actor=ACTOR, action="account.create", target=user, changes={"username": username, "demo": True})
     report.accounts += 1
     return user
 
 
-def _post(
-    report: SeedReport, *, unit: Unit, scope: Unit, code: str, title: str, roles: dict[str, Role], keys
-) -> Post:  # type: ignore[no-untyped-def]
+def _post(report: SeedReport, *, unit: Unit, scope: Unit, code: str, title: str, roles: dict[str, Role], keys) -> Post:  # type: ignore[no-untyped-def]
     existing = Post.objects.filter(code=code).first()
     if existing is not None:
         return existing
     report.posts += 1
-    return post_create(
-        actor=ACTOR, unit=unit, code=code, title=title, roles=[roles[k] for k in keys], scope_unit=scope
-    )
+    return post_create(actor=ACTOR, unit=unit, code=code, title=title, roles=[roles[k] for k in keys], scope_unit=scope)
 
 
 def _hold(post: Post, user: User) -> None:
@@ -166,11 +160,7 @@ def seed_demo(*, today: dt.date | None = None) -> SeedReport:
                 agency_id=f"000.00.{i:02d}.H12",
                 abbreviation=abbr,
             )
-            for key, title, role_keys in (
-                ("GD", "Giám đốc", ("unit_leader",)),
-                ("CV1", "Chuyên viên 1", ("specialist",)),
-                ("CV2", "Chuyên viên 2", ("specialist",)),
-            ):
+            for key, title, role_keys in S.department_posts(suffix):
                 post = _post(
                     report,
                     unit=dept,
@@ -206,15 +196,13 @@ def seed_demo(*, today: dt.date | None = None) -> SeedReport:
             _hold(post, user)
 
         for index, (kind, name, full_name) in enumerate(commune_rows(), 1):
-            _seed_commune(
-                report, province, index, kind, name, full_name, roles, demo_posts, password_hash, today
-            )
+            _seed_commune(report, province, index, kind, name, full_name, roles, demo_posts, password_hash, today)
+    catalogue = load_demo_catalogue(actor=ACTOR)
+    report.procedures = len(catalogue.created)
     for username, where, role in S.DEMO_ACCOUNTS:
         user = User.objects.get(username=username)
         held = (
-            Post.objects.filter(assignments__user=user, assignments__end_at__isnull=True)
-            .select_related("unit")
-            .first()
+            Post.objects.filter(assignments__user=user, assignments__end_at__isnull=True).select_related("unit").first()
         )
         report.demo_accounts.append((username, role, held.unit.name if held else where, user.totp_secret))
     return report
@@ -265,9 +253,7 @@ def _seed_commune(  # type: ignore[no-untyped-def]
             keys=spec.roles,
         )
         username = demo_posts.get((where_key, spec.key)) if where_key else None
-        user = _account(
-            report, username or f"{slug(name)}.{spec.key.lower()}", person_name(rng), password_hash, rng
-        )
+        user = _account(report, username or f"{slug(name)}.{spec.key.lower()}", person_name(rng), password_hash, rng)
         _hold(post, user)
         if spec.key in ("TN1", "TN2", "VX-HT1", "KT-DC1", "CT"):
             _work_items(report, post, rng, today)

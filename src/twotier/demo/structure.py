@@ -27,6 +27,22 @@ PROVINCE_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def department_posts(suffix: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Posts of a provincial department; the one-stop centre has receivers instead of specialists."""
+    if suffix == "TTHCC":
+        return (
+            ("GD", "Giám đốc", ("unit_leader",)),
+            ("TN1", "Cán bộ tiếp nhận 1", ("one_stop_receiver", "population_searcher")),
+            ("TN2", "Cán bộ tiếp nhận 2", ("one_stop_receiver",)),
+            ("TN3", "Cán bộ tiếp nhận 3", ("one_stop_receiver",)),
+        )
+    return (
+        ("GD", "Giám đốc", ("unit_leader",)),
+        ("CV1", "Chuyên viên 1", ("specialist",)),
+        ("CV2", "Chuyên viên 2", ("specialist",)),
+    )
+
+
 @dataclass(frozen=True)
 class PostSpec:
     key: str

@@ -40,8 +40,8 @@ class Procedure(models.Model):
     """An administrative procedure (TTHC) identified by its national code, e.g. 1.001193."""
 
     code = models.CharField(_("national code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=500)
-    name_folded = models.CharField(max_length=500, editable=False, db_index=True)
+    name = models.CharField(_("name"), max_length=1000)
+    name_folded = models.CharField(max_length=1000, editable=False, db_index=True)
     field = models.CharField(_("field"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -72,7 +72,9 @@ class ProcedureVersion(models.Model):
     )
     time_limit_text = models.TextField(_("time limit wording"), blank=True)
     cutoff_applies = models.BooleanField(
-        _("15:00 rule"), default=True, help_text=_("Received after the cut-off → counted from the next working day.")
+        _("15:00 rule"),
+        default=True,
+        help_text=_("Received after the cut-off → counted from the next working day."),
     )
     requires_paper_result = models.BooleanField(_("paper result required"), default=True)
     online_level = models.CharField(max_length=16, choices=OnlineLevel.choices, default=OnlineLevel.PARTIAL)

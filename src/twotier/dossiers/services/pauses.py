@@ -169,10 +169,11 @@ def dossier_confirm_online_payment(
     *, actor: Any, reference: str, provider_transaction: str, amount_vnd: int
 ) -> Dossier:
     """Apply a provider's confirmed payment (called by the verified callback); repeating it changes nothing."""
-    payment = Payment.objects.select_for_update().filter(reference=reference).first()
-    if payment is None:
+    found = Payment.objects.filter(reference=reference).values_list("dossier_id", flat=True).first()
+    if found is None:
         raise InvalidInput("Unknown payment reference", [FieldIssue("reference", "known_payment", reference)])
-    dossier = lock(payment.dossier_id, actor)
+    dossier = lock(found, actor)  # the dossier row first, then the payment: the lock order of every service
+    payment = Payment.objects.select_for_update().get(reference=reference)
     if payment.status == PaymentStatus.PAID:
         return dossier
     if amount_vnd != payment.amount_vnd:
