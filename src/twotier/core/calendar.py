@@ -451,26 +451,39 @@ def _load() -> WorkingCalendar:
     return WorkingCalendar.from_settings(non_working_dates=non_working, extra_working_dates=extra)
 
 
+CHECK_SECONDS = 5.0
+_checked_at = -1e9
+_monotonic = __import__("time").monotonic
+
+
 def current_calendar() -> WorkingCalendar:
     """The calendar of the CalendarDay table; one cheap aggregate query decides whether to rebuild it.
 
     For batch work (deadlines of many dossiers) call this once and use the returned object.
     """
-    global _cached
-    key = _fingerprint()
+    global _cached, _checked_at
     cached = _cached
+    now = _monotonic()
+    # The table changes a few times a year; re-check it at most every CHECK_SECONDS (the services that
+    # write it invalidate this process at once, other processes within CHECK_SECONDS).
+    if cached is not None and now - _checked_at < CHECK_SECONDS:
+        return cached[1]
+    key = _fingerprint()
     if cached is not None and cached[0] == key:
+        _checked_at = now
         return cached[1]
     with _lock:
         calendar = _load()
         _cached = (key, calendar)
+        _checked_at = now
     return calendar
 
 
 def invalidate() -> None:
     """Drop this process's cached calendar (the calendar services call it after every write)."""
-    global _cached
+    global _cached, _checked_at
     _cached = None
+    _checked_at = -1e9
 
 
 def configured_cutoff() -> time:

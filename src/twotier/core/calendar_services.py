@@ -195,6 +195,7 @@ def calendar_seed_from_holidays(*, actor: Any, years: Iterable[int]) -> SeedResu
                 "kept_manual": [day.isoformat() for day in kept],
             },
         )
+        invalidate()  # this process, at once (the new rows are visible to this transaction)
         transaction.on_commit(invalidate)
     return SeedResult(tuple(added), tuple(updated), tuple(kept))
 
@@ -259,6 +260,7 @@ def calendar_day_set(*, actor: Any, date: dt.date, kind: str, name: str, note: s
             setattr(row, key, value)
         row.save()
     audit_record(actor=actor, action="calendar.day_set", target=row, changes=changes)
+    invalidate()  # this process, at once (the new rows are visible to this transaction)
     transaction.on_commit(invalidate)
     return row
 
@@ -282,4 +284,5 @@ def calendar_day_remove(*, actor: Any, date: dt.date) -> None:
         },
     )
     row.delete()
+    invalidate()  # this process, at once (the new rows are visible to this transaction)
     transaction.on_commit(invalidate)

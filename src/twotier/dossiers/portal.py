@@ -67,7 +67,7 @@ def upsert_payload(dossier: Any) -> dict[str, Any]:
                 "NgayHenTraTruoc": portal_date(s.promised_before),
                 "NgayHenTraMoi": portal_date(s.promised_after),
             }
-            for s in dossier.supplements.all()
+            for s in (dossier.supplements.all() if dossier.supplement_count else ())
         ],
         "DanhSachXinLoi": [
             {
@@ -75,11 +75,11 @@ def upsert_payload(dossier: Any) -> dict[str, Any]:
                 "NgayHenTraTruoc": portal_date(a.promised_before),
                 "NgayHenTraMoi": portal_date(a.promised_after),
             }
-            for a in dossier.apologies.all()
+            for a in (dossier.apologies.all() if dossier.apology_count else ())
         ],
         "DanhSachGiayToKetQua": [
             {"TenGiayTo": r.name, "SoKyHieu": r.number, "DuongDanTepTinKetQua": result_link(dossier, r)}
-            for r in dossier.results.all()
+            for r in (dossier.results.all() if dossier.status >= 9 else ())
             if r.electronic
         ],
     }
@@ -113,6 +113,7 @@ def enqueue_sync(dossier: Any, change: Any) -> None:
         aggregate_id=dossier.code,
         payload=upsert_payload(dossier),
         key=f"{TOPIC_UPSERT}:{dossier.code}:{change.seq}",
+        seq=change.seq,
     )
     outbox_enqueue(
         topic=TOPIC_PROGRESS,
@@ -120,4 +121,5 @@ def enqueue_sync(dossier: Any, change: Any) -> None:
         aggregate_id=dossier.code,
         payload=progress_payload(dossier, change),
         key=f"{TOPIC_PROGRESS}:{dossier.code}:{change.seq}",
+        seq=change.seq,
     )

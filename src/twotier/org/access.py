@@ -7,7 +7,9 @@ sees its predecessors' history. Items assigned to a held post are visible throug
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from twotier.core.actors import is_system
 from twotier.core.errors import Forbidden, NotFound
-from twotier.org.models import PostAssignment, Unit, UnitLineage
+from twotier.org.models import OrgVersion, PostAssignment, Unit, UnitLineage
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,6 +35,8 @@ class Grants:
     post_ids: frozenset[int] = frozenset()
     units_by_perm: dict[str, frozenset[int]] = field(default_factory=dict)
     requires_mfa: bool = False
+    # post id → (its permissions, the units its scope covers), in post-code order
+    posts: tuple[tuple[int, frozenset[str], frozenset[int]], ...] = ()
 
     def has(self, perm: str, unit_id: int | None = None) -> bool:
         """Return whether the permission is granted (somewhere, or over `unit_id`)."""
@@ -77,25 +81,75 @@ def compute_grants(user: Any) -> Grants:
     post_ids: set[int] = set()
     scopes_by_perm: dict[str, set[int]] = defaultdict(set)
     requires_mfa = False
+    post_perms: list[tuple[int, str, frozenset[str], int]] = []
     for a in assignments:
         post_ids.add(a.post_id)
+        perms: set[str] = set()
         for role in a.post.roles.all():
             requires_mfa = requires_mfa or role.requires_mfa
+            perms.update(role.permissions)
             for perm in role.permissions:
                 scopes_by_perm[perm].add(a.post.scope_unit_id)
+        post_perms.append((a.post_id, a.post.code, frozenset(perms), a.post.scope_unit_id))
     expanded: dict[frozenset[int], frozenset[int]] = {}
-    units_by_perm: dict[str, frozenset[int]] = {}
-    for perm, scopes in scopes_by_perm.items():
-        key = frozenset(scopes)
-        if key not in expanded:
-            expanded[key] = frozenset(subtree_ids(key))
-        units_by_perm[perm] = expanded[key]
+
+    def covered(scopes: frozenset[int]) -> frozenset[int]:
+        if scopes not in expanded:
+            expanded[scopes] = frozenset(subtree_ids(scopes))
+        return expanded[scopes]
+
+    units_by_perm = {perm: covered(frozenset(scopes)) for perm, scopes in scopes_by_perm.items()}
+    posts = tuple(
+        (post_id, perms, covered(frozenset({scope_id})))
+        for post_id, _code, perms, scope_id in sorted(post_perms, key=lambda p: p[1])
+    )
     return Grants(
         user_id=user.pk,
         post_ids=frozenset(post_ids),
         units_by_perm=units_by_perm,
         requires_mfa=requires_mfa or user.is_superuser,
+        posts=posts,
     )
+
+
+# Compiled grants, shared by the requests of this process: (user id) → (org version, compiled at, grants).
+# A change to units, posts, roles or holders bumps OrgVersion in its transaction, so every process sees
+# the change on its next request; the short time-to-live covers posts that start or end by the clock.
+_SHARED: OrderedDict[int, tuple[int, float, Grants]] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 20_000
+SHARED_TTL_SECONDS = 60.0
+
+
+def org_version() -> int:
+    """The current organisation version (one indexed read)."""
+    row = OrgVersion.objects.filter(pk=1).values_list("value", flat=True).first()
+    return int(row or 0)
+
+
+def bump_org_version() -> None:
+    """Invalidate every process's compiled grants (call inside the transaction that changes the organisation)."""
+    updated = OrgVersion.objects.filter(pk=1).update(value=models.F("value") + 1)
+    if not updated:
+        OrgVersion.objects.get_or_create(pk=1, defaults={"value": 1})
+    with _SHARED_LOCK:
+        _SHARED.clear()
+
+
+def _shared_grants(user: Any) -> Grants:
+    version = org_version()
+    now = time.monotonic()
+    with _SHARED_LOCK:
+        entry = _SHARED.get(user.pk)
+        if entry is not None and entry[0] == version and now - entry[1] < SHARED_TTL_SECONDS:
+            _SHARED.move_to_end(user.pk)
+            return entry[2]
+    grants = compute_grants(user)
+    with _SHARED_LOCK:
+        _SHARED[user.pk] = (version, now, grants)
+        while len(_SHARED) > _SHARED_MAX:
+            _SHARED.popitem(last=False)
+    return grants
 
 
 def grants_for(user: Any) -> Grants:
@@ -104,7 +158,7 @@ def grants_for(user: Any) -> Grants:
         return Grants(user_id=None)
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = compute_grants(user)
+        cached = _shared_grants(user) if user.is_active else Grants(user_id=None)
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
@@ -158,17 +212,7 @@ def held_post_for(user: Any, perm: str, unit_id: int) -> int | None:
     """The id of a post `user` holds now whose roles grant `perm` over `unit_id` (None if none)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    now = timezone.now()
-    assignments = (
-        PostAssignment.objects.filter(user=user, start_at__lte=now, post__is_active=True)
-        .filter(Q(end_at__isnull=True) | Q(end_at__gt=now))
-        .select_related("post")
-        .prefetch_related("post__roles")
-        .order_by("post__code")
-    )
-    for a in assignments:
-        if any(perm in role.permissions for role in a.post.roles.all()) and unit_id in subtree_ids(
-            [a.post.scope_unit_id]
-        ):
-            return a.post_id
+    for post_id, perms, units in grants_for(user).posts:
+        if perm in perms and unit_id in units:
+            return post_id
     return None

@@ -166,3 +166,13 @@ class PostAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.post}"
+
+
+class OrgVersion(models.Model):
+    """A counter bumped by every change to units, posts, roles or holders; compiled grants are cached per value."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"org version {self.value}"

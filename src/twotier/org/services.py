@@ -14,7 +14,7 @@ from django.utils import timezone
 from twotier.core.audit import audit_record
 from twotier.core.errors import Conflict, FieldIssue, InvalidInput
 from twotier.core.text import fold, nfc
-from twotier.org.access import forget_grants, require
+from twotier.org.access import bump_org_version, forget_grants, require
 from twotier.org.models import LineageKind, Post, PostAssignment, Role, Unit, UnitLineage, UnitType
 from twotier.org.permissions import P
 
@@ -76,6 +76,7 @@ def unit_create(
     _validated(unit)
     unit.save()
     _set_path(unit)
+    bump_org_version()
     audit_record(
         actor=actor,
         action="org.unit_create",
@@ -153,6 +154,7 @@ def unit_merge(
             agency_id=new_unit.agency_id,
             valid_from=effective_date,
         )
+    bump_org_version()
     for source in sources:
         _end_unit(source, effective_date)
         UnitLineage.objects.create(
@@ -201,6 +203,7 @@ def unit_split(
         for p in parts
     ]
     _end_unit(source, effective_date)
+    bump_org_version()
     for i, unit in enumerate(created):
         UnitLineage.objects.create(
             predecessor=source,
@@ -227,6 +230,7 @@ def post_create(
     require(actor, P.POST_MANAGE, unit)
     post = Post.objects.create(unit=unit, scope_unit=scope_unit or unit, code=code, title=nfc(title))
     post.roles.set(roles)
+    bump_org_version()
     audit_record(
         actor=actor,
         action="org.post_create",
@@ -246,6 +250,7 @@ def post_set_roles(*, actor: Any, post: Post, roles: Sequence[Role]) -> Post:
     post.roles.set(roles)
     after = sorted(r.code for r in roles)
     if before != after:
+        bump_org_version()
         audit_record(
             actor=actor,
             action="org.post_roles_change",
@@ -280,6 +285,7 @@ def post_assign(*, actor: Any, post: Post, user: Any) -> PostAssignment:
         changes={"holder": user.username},
     )
     forget_grants(user)
+    bump_org_version()
     return assignment
 
 
@@ -301,6 +307,7 @@ def post_vacate(*, actor: Any, post: Post) -> None:
         changes={"holder": current.user.username},
     )
     forget_grants(current.user)
+    bump_org_version()
 
 
 @transaction.atomic
@@ -328,6 +335,7 @@ def post_handover(*, actor: Any, post: Post, successor: Any, note: str = "") -> 
             changes={"holder": current.user.username, "reason": "handover", "to": successor.username},
         )
         forget_grants(current.user)
+    bump_org_version()
     assignment = PostAssignment.objects.create(post=post, user=successor, start_at=now)
     audit_record(
         actor=actor,
@@ -342,6 +350,7 @@ def post_handover(*, actor: Any, post: Post, successor: Any, note: str = "") -> 
         },
     )
     forget_grants(successor)
+    bump_org_version()
     return assignment
 
 
@@ -361,4 +370,5 @@ def roles_sync_standard() -> list[Role]:
             },
         )
         out.append(role)
+    bump_org_version()
     return out

@@ -12,6 +12,7 @@ from django.utils import timezone
 from twotier.accounts.models import AccountKind, User
 from twotier.core.text import fold
 from twotier.org.models import Post, PostAssignment, Role, Unit, UnitType
+from twotier.org.access import bump_org_version
 from twotier.org.services import roles_sync_standard
 
 _agency_seq = itertools.count(1)
@@ -51,6 +52,7 @@ def unit_make(code: str, name: str, type: str, parent: Unit | None = None, **ext
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = parent_path.count("/") - 1
     unit.save(update_fields=["path", "depth"])
+    bump_org_version()
     return unit
 
 
@@ -77,6 +79,7 @@ def post_make(
         PostAssignment.objects.create(
             post=post, user=holder, start_at=timezone.now() - dt.timedelta(seconds=1)
         )
+    bump_org_version()
     return post
 
 

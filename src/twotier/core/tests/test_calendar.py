@@ -451,22 +451,34 @@ def test_module_functions_use_the_database_calendar():
 
 
 @pytest.mark.django_db
-def test_cached_calendar_follows_direct_table_changes():
+def test_cached_calendar_follows_direct_table_changes(monkeypatch):
+    """Other processes' edits are picked up within CHECK_SECONDS (the table is re-checked, not re-read)."""
+    clock = [1000.0]
+    monkeypatch.setattr(calendar, "_monotonic", lambda: clock[0])
+    calendar.invalidate()
+
+    def later():
+        clock[0] += calendar.CHECK_SECONDS + 0.1
+
     wednesday = dt.date(2026, 3, 4)
     assert calendar.is_working_day(wednesday)
     row = CalendarDay.objects.create(date=wednesday, kind=CalendarDayKind.DAY_OFF, name="x")
+    assert calendar.is_working_day(wednesday)  # cached for a few seconds
+    later()
     assert not calendar.is_working_day(wednesday)
     row.date = dt.date(2026, 3, 5)
     row.save()
+    later()
     assert calendar.is_working_day(wednesday)
     assert not calendar.is_working_day(dt.date(2026, 3, 5))
     saturday = CalendarDay.objects.create(date=dt.date(2026, 3, 7), kind=CalendarDayKind.HOLIDAY, name="y")
     saturday.kind = CalendarDayKind.WORKING_DAY
     saturday.save()
+    later()
     assert calendar.is_working_day(dt.date(2026, 3, 7))
     CalendarDay.objects.all().delete()
+    later()
     assert calendar.is_working_day(dt.date(2026, 3, 5))
-    calendar.invalidate()
     assert not calendar.is_working_day(dt.date(2026, 3, 7))
 
 

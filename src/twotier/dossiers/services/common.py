@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 
 from twotier.core.actors import is_system
@@ -73,10 +72,10 @@ def record_transition(
     dossier.status = after
     dossier.version = 1 if created else dossier.version + 1
     dossier.save()
-    last_seq = StatusChange.objects.filter(dossier=dossier).aggregate(m=Max("seq"))["m"] or 0
+    # The version counts the transitions: the n-th transition is status change n.
     change = StatusChange.objects.create(
         dossier=dossier,
-        seq=last_seq + 1,
+        seq=dossier.version,
         action=action,
         from_status=before,
         to_status=after,

@@ -65,6 +65,7 @@ def published_version(code: str) -> ProcedureVersion:
     """The currently published version of procedure `code` (InvalidInput naming `procedure_code`)."""
     version = (
         ProcedureVersion.objects.select_related("procedure")
+        .prefetch_related("components", "fee_lines")
         .filter(procedure__code=code, status=VersionStatus.PUBLISHED)
         .first()
     )

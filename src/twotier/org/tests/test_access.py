@@ -68,3 +68,30 @@ def test_grants_are_cached_per_user_object():
     assert grants_for(clerk) is first
     assert first.has(P.DOSSIER_PROCESS, commune.pk)
     assert not first.has(P.DOSSIER_APPROVE)
+
+
+def test_grants_are_shared_across_requests_and_invalidated_by_org_changes(django_assert_max_num_queries):
+    from twotier.org import access
+    from twotier.org.services import post_handover
+
+    _province, (commune,) = province_with_communes("Khánh Bình")
+    clerk = UserFactory(username="clerk")
+    post = post_make(commune, "one_stop_receiver", holder=clerk)
+    assert grants_for(type(clerk).objects.get(pk=clerk.pk)).has(P.DOSSIER_RECEIVE, commune.pk)
+    # A new request (a fresh user object) reuses the compiled grants: one query for the version.
+    fresh = _reload(clerk)
+    with django_assert_max_num_queries(1):
+        assert grants_for(fresh).post_ids == {post.pk}
+    successor = UserFactory(username="successor")
+    post_handover(actor=None, post=post, successor=successor)
+    # Another process's cache is keyed on the organisation version, so the predecessor loses access at once.
+    stale = _reload(clerk)
+    assert access._SHARED.get(clerk.pk) is None or access._SHARED[clerk.pk][0] != access.org_version()
+    assert not grants_for(stale).has(P.DOSSIER_RECEIVE, commune.pk)
+    assert grants_for(_reload(successor)).has(P.DOSSIER_RECEIVE, commune.pk)
+
+
+def _reload(user):
+    from twotier.accounts.models import User
+
+    return User.objects.get(pk=user.pk)
