@@ -87,6 +87,8 @@ def record_transition(
         note=note,
         request_key=request_key,
     )
+    portal.enqueue_sync(dossier, change)
+    # Last, so that the audit chain's head row is locked for as short a time as possible.
     audit_record(
         actor=actor,
         action=f"dossier.{action}",
@@ -95,7 +97,6 @@ def record_transition(
         post_id=dossier.current_post_id,
         changes={"status": [before, after], **(changes or {})},
     )
-    portal.enqueue_sync(dossier, change)
     return change
 
 

@@ -191,6 +191,11 @@ def _start_clock(dossier: Dossier, version: ProcedureVersion, at: dt.datetime) -
     dossier.step_due_at = end_of_working_day(at, cutoff=configured_cutoff() if version.cutoff_applies else None)
 
 
+def _provisional_code() -> str:
+    """A unique placeholder until the real code is taken at the end of the receipt transaction."""
+    return f"pending-{secrets.token_hex(12)}"
+
+
 def _new_secret(dossier: Dossier) -> str:
     secret = secrets.token_urlsafe(9)
     dossier.access_secret_digest = hashlib.sha256(secret.encode()).hexdigest()
@@ -228,7 +233,7 @@ def dossier_receive(
     applicant = _validate(submission, version)
     at = at or now()
     dossier = Dossier(
-        code=next_dossier_code(unit.agency_id, at),
+        code=_provisional_code(),
         procedure_version=version,
         receiving_unit=unit,
         channel=channel,
@@ -261,6 +266,8 @@ def dossier_receive(
         to_post=dossier.current_post,
         at=at,
     )
+    # The daily series is taken last: its row lock (per agency) is then held only until the commit.
+    dossier.code = next_dossier_code(unit.agency_id, at)
     record_transition(dossier, actor=actor, action="receive", at=at, status=Status.RECEIVED, created=True)
     _remember("receive", actor, idempotency_key, data, dossier)
     return dossier
@@ -293,7 +300,7 @@ def dossier_register_online(
     applicant = _validate(submission, version)
     at = at or now()
     dossier = Dossier(
-        code=next_dossier_code(unit.agency_id, at),
+        code=_provisional_code(),
         procedure_version=version,
         receiving_unit=unit,
         channel=Channel.ONLINE,
@@ -315,6 +322,7 @@ def dossier_register_online(
     _new_secret(dossier)
     dossier.save()
     _attach(dossier, submission, version)
+    dossier.code = next_dossier_code(unit.agency_id, at)
     record_transition(dossier, actor=actor, action="register_online", at=at, status=Status.REGISTERED, created=True)
     _remember("register", actor, idempotency_key, data, dossier)
     return dossier
