@@ -13,10 +13,10 @@ from twotier.core.api import router as core_router
 from twotier.core.errors import DomainError
 from twotier.dossiers.api import router as dossiers_router
 from twotier.dossiers.forms_api import router as forms_router
+from twotier.nationalportal.api import router as nationalportal_router
 from twotier.org.api import router as org_router
 from twotier.payments.api import router as payments_router
 from twotier.procedures.api import router as procedures_router
-
 
 api = NinjaAPI(
     title="TwoTier API",
@@ -89,3 +89,4 @@ api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", payments_router)
 api.add_router("/", forms_router)
+api.add_router("/", nationalportal_router)

@@ -148,6 +148,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [SRC_DIR / "static"]
+# Uploads: a handler that stops reading a request body past the size limit before Django buffers it.
+FILE_UPLOAD_HANDLERS = [
+    "twotier.dossiers.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
@@ -176,6 +182,13 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 # Public base URL of the site (QR codes and e-mails carry full links when it is set).
 TWOTIER_PUBLIC_URL = env_str("PUBLIC_URL", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TwoTier <no-reply@twotier.local>")
+
+# Digital signatures: the demo PKI lives in var/pki (never committed); production imports real certificates.
+TWOTIER_PKI_DIR = Path(env_str("PKI_DIR", str(VAR_DIR / "pki")))
+TWOTIER_PKI_PASSPHRASE = env_str("PKI_PASSPHRASE", "twotier-demo-pki-NOT-SECRET")  # public demo value
+TWOTIER_PKI_KEY_TYPE = env_str("PKI_KEY_TYPE", "ecdsa-p256")  # or rsa-2048
+TWOTIER_PKI_TRUST_ANCHORS = env_list("PKI_TRUST_ANCHORS", [])  # PEM files of trusted roots
+TWOTIER_PKI_TRUST_DEMO_ROOT = env_bool("PKI_TRUST_DEMO_ROOT", True)  # turn off in production
 
 # Working-day calendar.
 TWOTIER_WORKDAY_PERIODS = env_str("WORKDAY_PERIODS", "07:30-11:30,13:30-17:30")

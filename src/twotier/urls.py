@@ -10,5 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("twotier.accounts.urls")),
+    path("ho-so/", include("twotier.dossiers.urls")),
+    path("portal-sync/", include("twotier.nationalportal.urls")),
     path("", include("twotier.web.urls")),
+    path("", include("twotier.public.urls")),
 ]

@@ -153,9 +153,7 @@ class UserAdmin(admin.ModelAdmin):
         if request.method == "GET" and response.status_code == 200:
             account = self.get_object(request, object_id)
             if account is not None:
-                record_personal_data_view(
-                    actor=request.user, subject=account, fields=PERSONAL_FIELDS, purpose="admin"
-                )
+                record_personal_data_view(actor=request.user, subject=account, fields=PERSONAL_FIELDS, purpose="admin")
         return response
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
@@ -167,8 +165,7 @@ class UserAdmin(admin.ModelAdmin):
                 action="account.update",
                 target=obj,
                 changes={
-                    name: ("*" if name == "personal_id" else form.cleaned_data.get(name))
-                    for name in form.changed_data
+                    name: ("*" if name == "personal_id" else form.cleaned_data.get(name)) for name in form.changed_data
                 },
             )
 

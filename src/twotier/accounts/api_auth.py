@@ -29,11 +29,7 @@ def user_for_token(raw: str) -> Any:
     if parsed is None:
         return None
     prefix, secret = parsed
-    token = (
-        PersonalAccessToken.objects.select_related("user")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
+    token = PersonalAccessToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
     if token is None or token.digest != PersonalAccessToken.digest_of(secret):
         return None
     now = timezone.now()

@@ -285,9 +285,7 @@ def mark_mfa_passed(request: HttpRequest) -> None:
 
 
 def _totp(secret: str) -> pyotp.TOTP:
-    return pyotp.TOTP(
-        secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL_SECONDS, issuer=settings.TWOTIER_TOTP_ISSUER
-    )
+    return pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL_SECONDS, issuer=settings.TWOTIER_TOTP_ISSUER)
 
 
 def totp_current_code(secret: str, now: dt.datetime | None = None) -> str:
@@ -390,9 +388,7 @@ def totp_reset(*, actor: Any, user: User) -> None:
         row.totp_confirmed_at = None
         row.last_totp_step = None
         row.save(update_fields=["totp_secret", "totp_confirmed_at", "last_totp_step"])
-        audit_record(
-            actor=actor, action="account.mfa_reset", target=row, changes={"was_confirmed": was_confirmed}
-        )
+        audit_record(actor=actor, action="account.mfa_reset", target=row, changes={"was_confirmed": was_confirmed})
     user.refresh_from_db()
 
 
@@ -472,14 +468,10 @@ def account_create(
                 UnicodeUsernameValidator()(username)
             except ValidationError:
                 issues.append(
-                    FieldIssue(
-                        "username", "invalid", _("A username may contain only letters, digits and @ . + - _.")
-                    )
+                    FieldIssue("username", "invalid", _("A username may contain only letters, digits and @ . + - _."))
                 )
             if len(username) > 150:
-                issues.append(
-                    FieldIssue("username", "max_length", _("A username has at most 150 characters."))
-                )
+                issues.append(FieldIssue("username", "max_length", _("A username has at most 150 characters.")))
             elif User.objects.filter(username__iexact=username).exists():
                 issues.append(FieldIssue("username", "unique", _("This username is already taken.")))
         if not full_name:
@@ -489,9 +481,7 @@ def account_create(
         if personal_id is not None:
             if not PERSONAL_ID_PATTERN.match(personal_id):
                 issues.append(
-                    FieldIssue(
-                        "personal_id", "format", _("The national id number must have exactly 12 digits.")
-                    )
+                    FieldIssue("personal_id", "format", _("The national id number must have exactly 12 digits."))
                 )
             elif User.objects.filter(personal_id=personal_id).exists():
                 issues.append(
@@ -582,19 +572,12 @@ def accounts_disable_dormant(*, now: dt.datetime | None = None) -> int:
     """Disable every active account unused for TWOTIER_DORMANT_DAYS; returns how many were disabled."""
     now = now or timezone.now()
     cutoff = dormancy_cutoff(now)
-    candidates = list(
-        User.objects.filter(is_active=True).filter(dormant_q(cutoff)).values_list("pk", flat=True)
-    )
+    candidates = list(User.objects.filter(is_active=True).filter(dormant_q(cutoff)).values_list("pk", flat=True))
     disabled = 0
     for pk in candidates:
         with transaction.atomic():
             # Re-check under the row lock: the account may have logged in since the scan.
-            row = (
-                User.objects.select_for_update()
-                .filter(pk=pk, is_active=True)
-                .filter(dormant_q(cutoff))
-                .first()
-            )
+            row = User.objects.select_for_update().filter(pk=pk, is_active=True).filter(dormant_q(cutoff)).first()
             if row is not None:
                 _disable_dormant(row, now=now)
                 disabled += 1
@@ -637,8 +620,7 @@ def token_create(*, actor: Any, user: User, name: str, expires_in_days: int) -> 
         active = PersonalAccessToken.objects.filter(user=row, revoked_at__isnull=True, expires_at__gt=now)
         if active.count() >= TOKEN_MAX_ACTIVE:
             raise Conflict(
-                _("An account can have at most %(max)d active tokens; revoke one first.")
-                % {"max": TOKEN_MAX_ACTIVE},
+                _("An account can have at most %(max)d active tokens; revoke one first.") % {"max": TOKEN_MAX_ACTIVE},
                 "too_many_tokens",
             )
         prefix = secrets.token_hex(4)

@@ -69,9 +69,7 @@ def _session_ended_message(reason: str | None) -> str | None:
     """The message shown on the login page after the middleware ended a session."""
     if reason == "idle_timeout":
         minutes = settings.TWOTIER_IDLE_TIMEOUT_SECONDS // 60
-        return _("You were logged out after %(minutes)d minutes without activity. Log in again.") % {
-            "minutes": minutes
-        }
+        return _("You were logged out after %(minutes)d minutes without activity. Log in again.") % {"minutes": minutes}
     if reason in ("locked", "disabled"):
         return _("Your session was ended because the account is locked or disabled.")
     return None
@@ -335,9 +333,7 @@ def account_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Unlock an account locked by failed logins."""
     account = _target(request, pk)
     if services.account_unlock(actor=request.user, user=account):
-        messages.success(
-            request, _("The account %(username)s was unlocked.") % {"username": account.username}
-        )
+        messages.success(request, _("The account %(username)s was unlocked.") % {"username": account.username})
     return redirect("accounts:account_list")
 
 
@@ -355,11 +351,7 @@ def account_set_active_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("accounts:account_list")
     if changed:
-        text = (
-            _("The account %(username)s was enabled.")
-            if active
-            else _("The account %(username)s was disabled.")
-        )
+        text = _("The account %(username)s was enabled.") if active else _("The account %(username)s was disabled.")
         messages.success(request, text % {"username": account.username})
     return redirect("accounts:account_list")
 

@@ -55,9 +55,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         """Save through `calendar_day_set` (a saved entry becomes a manual one)."""
-        saved = calendar_day_set(
-            actor=request.user, date=obj.date, kind=obj.kind, name=obj.name, note=obj.note
-        )
+        saved = calendar_day_set(actor=request.user, date=obj.date, kind=obj.kind, name=obj.name, note=obj.note)
         obj.pk, obj.year, obj.source = saved.pk, saved.year, saved.source
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:

@@ -113,9 +113,7 @@ def audit_record(
     return event
 
 
-def record_personal_data_view(
-    *, actor: Any, subject: models.Model, fields: list[str], purpose: str = ""
-) -> None:
+def record_personal_data_view(*, actor: Any, subject: models.Model, fields: list[str], purpose: str = "") -> None:
     """Record that `actor` viewed personal data fields of `subject` (PDP Law 91/2025, level 3)."""
     audit_record(
         actor=actor,
@@ -164,9 +162,7 @@ def audit_verify() -> AuditProblem | None:
         last_seq = event.seq
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
-        return AuditProblem(
-            head.last_seq, "the chain ends early: events after the last intact one were deleted"
-        )
+        return AuditProblem(head.last_seq, "the chain ends early: events after the last intact one were deleted")
     return None
 
 

@@ -169,9 +169,7 @@ class WorkingCalendar:
         weekdays = frozenset(self.weekdays)
         periods = tuple((start, end) for start, end in self.periods)
         if not weekdays or not weekdays <= set(range(7)):
-            raise ValueError(
-                f"weekdays must be a non-empty subset of 0-6 (Monday = 0), got {sorted(weekdays)}"
-            )
+            raise ValueError(f"weekdays must be a non-empty subset of 0-6 (Monday = 0), got {sorted(weekdays)}")
         if not periods:
             raise ValueError("a working calendar needs at least one daily working period")
         spans = tuple((_time_us(start), _time_us(end)) for start, end in periods)
@@ -183,9 +181,7 @@ class WorkingCalendar:
                 raise ValueError("working periods must be in order and must not overlap")
         both = non_working & extra
         if both:
-            raise ValueError(
-                f"dates both non-working and extra working: {sorted(d.isoformat() for d in both)}"
-            )
+            raise ValueError(f"dates both non-working and extra working: {sorted(d.isoformat() for d in both)}")
         if any(isinstance(d, datetime) for d in non_working | extra):
             raise ValueError("calendar dates must be dates, not datetimes")
 

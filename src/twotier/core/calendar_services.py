@@ -162,8 +162,7 @@ def calendar_seed_from_holidays(*, actor: Any, years: Iterable[int]) -> SeedResu
     chosen = _check_years(years)
     planned = vn_holiday_days(chosen)
     existing = {
-        row.date: row
-        for row in CalendarDay.objects.select_for_update().filter(date__in=[p.date for p in planned])
+        row.date: row for row in CalendarDay.objects.select_for_update().filter(date__in=[p.date for p in planned])
     }
     added: list[dt.date] = []
     updated: list[dt.date] = []
@@ -251,9 +250,7 @@ def calendar_day_set(*, actor: Any, date: dt.date, kind: str, name: str, note: s
         row = CalendarDay.objects.create(date=date, **values)
         changes: dict[str, Any] = {"date": date.isoformat(), **values}
     else:
-        changes = {
-            key: [getattr(row, key), value] for key, value in values.items() if getattr(row, key) != value
-        }
+        changes = {key: [getattr(row, key), value] for key, value in values.items() if getattr(row, key) != value}
         if not changes:
             return row
         for key, value in values.items():

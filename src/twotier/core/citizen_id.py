@@ -38,16 +38,26 @@ def parse_citizen_id(value: str, *, field: str = "id_number", today: dt.date | N
 
     number = (value or "").strip()
     issues: list[FieldIssue] = []
-    if len(number) != 12 or not number.isdigit():
+    # ASCII only: str.isdigit() also accepts other scripts' digits and superscripts.
+    if len(number) != 12 or not (number.isascii() and number.isdigit()):
         issues.append(FieldIssue(field, "twelve_digits", "The national id number must be exactly 12 digits"))
         raise InvalidInput("Invalid national id number", issues)
     province = number[:3]
     if province not in PROVINCE_CODES:
         issues.append(FieldIssue(field, "province_code", f"{province} is not a province code (001–096)"))
     century_digit = int(number[3])
-    birth_year = 1900 + 100 * (century_digit // 2) + int(number[4:6])
+    century_start = 1900 + 100 * (century_digit // 2)
+    birth_year = century_start + int(number[4:6])
     year_now = (today or dt.date.today()).year
-    if birth_year > year_now:
+    if century_start > year_now:
+        issues.append(
+            FieldIssue(
+                field,
+                "gender_century",
+                f"Digit 4 ({century_digit}) means born in {century_start}–{century_start + 99}, which has not begun",
+            )
+        )
+    elif birth_year > year_now:
         issues.append(FieldIssue(field, "birth_year", f"Birth year {birth_year} is in the future"))
     if issues:
         raise InvalidInput("Invalid national id number", issues)

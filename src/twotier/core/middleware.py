@@ -23,9 +23,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if _SAFE_ID.match(incoming) else request_context.new_request_id()
         request.request_id = rid  # type: ignore[attr-defined]
-        token = request_context.bind(
-            request_context.RequestContext(request_id=rid, ip=request.META.get("REMOTE_ADDR"))
-        )
+        token = request_context.bind(request_context.RequestContext(request_id=rid, ip=request.META.get("REMOTE_ADDR")))
         try:
             response = self.get_response(request)
         finally:

@@ -13,9 +13,7 @@ class RequestContext:
     ip: str | None = None
 
 
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
-    "twotier_request", default=None
-)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("twotier_request", default=None)
 
 
 def current() -> RequestContext | None:

@@ -113,8 +113,7 @@ def enqueue_sync(dossier: Any, change: Any) -> None:
         aggregate_id=dossier.code,
         payload=upsert_payload(dossier),
         key=f"{TOPIC_UPSERT}:{dossier.code}:{change.seq}",
-        seq=change.seq,
-    )
+    )  # upserts also follow other changes (e.g. a new document), so their position is looked up
     outbox_enqueue(
         topic=TOPIC_PROGRESS,
         aggregate_type="dossier",

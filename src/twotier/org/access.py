@@ -59,9 +59,7 @@ def subtree_ids(root_ids: Iterable[int]) -> set[int]:
         for p in paths:
             q |= Q(path__startswith=p)
         found = set(Unit.objects.filter(q).values_list("pk", flat=True)) if paths else set()
-        preds = set(
-            UnitLineage.objects.filter(successor_id__in=found).values_list("predecessor_id", flat=True)
-        )
+        preds = set(UnitLineage.objects.filter(successor_id__in=found).values_list("predecessor_id", flat=True))
         seen |= found
         pending = preds - seen
     return seen

@@ -40,9 +40,7 @@ class UnitFilter(Schema):
     active_on: dt.date | None = None
 
 
-@router.get(
-    "/units", response={200: list[UnitOut], **READ_ERRORS}, summary="List units visible to the caller"
-)
+@router.get("/units", response={200: list[UnitOut], **READ_ERRORS}, summary="List units visible to the caller")
 @paginate(Page)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]):  # type: ignore[no-untyped-def]
     """Units in the caller's scope; `q` matches name (diacritics ignored), code or agency id."""

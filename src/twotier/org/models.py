@@ -150,9 +150,7 @@ class PostAssignment(models.Model):
     """A person holding a post from `start_at` until `end_at` (open while holding)."""
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="assignments")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="post_assignments"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="post_assignments")
     start_at = models.DateTimeField()
     end_at = models.DateTimeField(null=True, blank=True)
 

@@ -46,9 +46,7 @@ STANDARD_ROLES: tuple[RoleSpec, ...] = (
         "One-stop receiver",
         (P.WORK_ACT, P.DOSSIER_RECEIVE, P.DOSSIER_VIEW, P.UNIT_VIEW),
     ),
-    RoleSpec(
-        "specialist", "Chuyên viên xử lý", "Specialist", (P.WORK_ACT, P.DOSSIER_VIEW, P.DOSSIER_PROCESS)
-    ),
+    RoleSpec("specialist", "Chuyên viên xử lý", "Specialist", (P.WORK_ACT, P.DOSSIER_VIEW, P.DOSSIER_PROCESS)),
     RoleSpec(
         "unit_leader",
         "Lãnh đạo đơn vị",
@@ -82,9 +80,7 @@ STANDARD_ROLES: tuple[RoleSpec, ...] = (
         ),
         requires_mfa=True,
     ),
-    RoleSpec(
-        "population_searcher", "Tra cứu dữ liệu dân cư", "Population-data searcher", (P.POPULATION_SEARCH,)
-    ),
+    RoleSpec("population_searcher", "Tra cứu dữ liệu dân cư", "Population-data searcher", (P.POPULATION_SEARCH,)),
     RoleSpec(
         "system_admin",
         "Quản trị hệ thống",

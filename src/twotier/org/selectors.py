@@ -31,9 +31,7 @@ def unit_list(
     if parent_code:
         qs = qs.filter(parent__code=parent_code)
     if active_on:
-        qs = qs.filter(valid_from__lte=active_on).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=active_on)
-        )
+        qs = qs.filter(valid_from__lte=active_on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=active_on))
     return qs.order_by("path")
 
 
@@ -51,9 +49,7 @@ def rollup_unit_ids(unit: Unit) -> set[int]:
         subtree = set(Unit.objects.filter(path__startswith=current.path).values_list("pk", flat=True))
         new = subtree - result
         result |= new
-        links = UnitLineage.objects.filter(successor_id__in=new, carries_history=True).select_related(
-            "predecessor"
-        )
+        links = UnitLineage.objects.filter(successor_id__in=new, carries_history=True).select_related("predecessor")
         pending.extend(link.predecessor for link in links if link.predecessor_id not in result)
     return result
 
@@ -66,9 +62,7 @@ def current_holder(post: Post) -> Any:
 
 def posts_held(user: Any) -> QuerySet[Post]:
     """Posts `user` holds now."""
-    return Post.objects.filter(assignments__user=user, assignments__end_at__isnull=True).select_related(
-        "unit"
-    )
+    return Post.objects.filter(assignments__user=user, assignments__end_at__isnull=True).select_related("unit")
 
 
 def post_get(*, user: Any, code: str) -> Post:

@@ -99,11 +99,7 @@ def _end_unit(unit: Unit, effective: dt.date) -> None:
     if last_day < unit.valid_from:
         raise InvalidInput(
             "The effective date is before the unit started",
-            [
-                FieldIssue(
-                    "effective_date", "after_valid_from", f"Must be after {unit.valid_from.isoformat()}"
-                )
-            ],
+            [FieldIssue("effective_date", "after_valid_from", f"Must be after {unit.valid_from.isoformat()}")],
         )
     unit.valid_to = last_day
     Unit.objects.filter(pk=unit.pk).update(valid_to=last_day)
@@ -139,9 +135,7 @@ def unit_merge(
     for source in sources:
         _check_manage(actor, source.parent)
         if into is not None and source.pk == into.pk:
-            raise InvalidInput(
-                "A unit cannot merge into itself", [FieldIssue("into", "not_self", "Pick another unit")]
-            )
+            raise InvalidInput("A unit cannot merge into itself", [FieldIssue("into", "not_self", "Pick another unit")])
     if into is None:
         assert new_unit is not None
         into = unit_create(
@@ -181,13 +175,9 @@ def unit_split(
 ) -> list[Unit]:
     """Split `source` into new units; `parts[history_to]` carries its history in roll-ups."""
     if len(parts) < 2:
-        raise InvalidInput(
-            "A split needs at least two parts", [FieldIssue("parts", "min_2", "Add another part")]
-        )
+        raise InvalidInput("A split needs at least two parts", [FieldIssue("parts", "min_2", "Add another part")])
     if not 0 <= history_to < len(parts):
-        raise InvalidInput(
-            "history_to must name one of the parts", [FieldIssue("history_to", "range", "Out of range")]
-        )
+        raise InvalidInput("history_to must name one of the parts", [FieldIssue("history_to", "range", "Out of range")])
     _check_manage(actor, source.parent)
     created = [
         unit_create(

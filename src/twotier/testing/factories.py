@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from twotier.accounts.models import AccountKind, User
 from twotier.core.text import fold
-from twotier.org.models import Post, PostAssignment, Role, Unit, UnitType
 from twotier.org.access import bump_org_version
+from twotier.org.models import Post, PostAssignment, Role, Unit, UnitType
 from twotier.org.services import roles_sync_standard
 
 _agency_seq = itertools.count(1)
@@ -63,9 +63,7 @@ def role(code: str) -> Role:
     return Role.objects.get(code=code)
 
 
-def post_make(
-    unit: Unit, *role_codes: str, holder: User | None = None, scope_unit: Unit | None = None
-) -> Post:
+def post_make(unit: Unit, *role_codes: str, holder: User | None = None, scope_unit: Unit | None = None) -> Post:
     """Create a post with roles, optionally held by `holder` from now."""
     n = Post.objects.count() + 1
     post = Post.objects.create(
@@ -76,9 +74,7 @@ def post_make(
     )
     post.roles.set([role(c) for c in role_codes])
     if holder is not None:
-        PostAssignment.objects.create(
-            post=post, user=holder, start_at=timezone.now() - dt.timedelta(seconds=1)
-        )
+        PostAssignment.objects.create(post=post, user=holder, start_at=timezone.now() - dt.timedelta(seconds=1))
     bump_org_version()
     return post
 

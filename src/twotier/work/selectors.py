@@ -14,9 +14,7 @@ from twotier.work.models import WorkItem
 
 def my_work(*, user: Any, status: str | None = None, q: str = "") -> QuerySet[WorkItem]:
     """Items of the posts `user` holds now (open and past), newest due first within status."""
-    qs = scope(
-        WorkItem.objects.select_related("unit", "post"), user, P.WORK_ACT, unit_field=None, post_field="post"
-    )
+    qs = scope(WorkItem.objects.select_related("unit", "post"), user, P.WORK_ACT, unit_field=None, post_field="post")
     if status:
         qs = qs.filter(status=status)
     if q:

@@ -47,9 +47,7 @@ def test_admin_unlock_action_goes_through_the_service(root_client):
     root, client = root_client
     locked = UserFactory(username="locked")
     User.objects.filter(pk=locked.pk).update(failed_logins=5, locked_at=timezone.now())
-    response = client.post(
-        "/admin/accounts/user/", {"action": "unlock_accounts", "_selected_action": [locked.pk]}
-    )
+    response = client.post("/admin/accounts/user/", {"action": "unlock_accounts", "_selected_action": [locked.pk]})
     assert response.status_code == 302
     locked.refresh_from_db()
     assert (locked.locked_at, locked.failed_logins) == (None, 0)
@@ -60,9 +58,7 @@ def test_admin_unlock_action_goes_through_the_service(root_client):
 def test_admin_disable_action_is_audited_and_refuses_self(root_client):
     root, client = root_client
     other = UserFactory(username="other")
-    client.post(
-        "/admin/accounts/user/", {"action": "disable_accounts", "_selected_action": [other.pk, root.pk]}
-    )
+    client.post("/admin/accounts/user/", {"action": "disable_accounts", "_selected_action": [other.pk, root.pk]})
     other.refresh_from_db()
     root.refresh_from_db()
     assert other.is_active is False

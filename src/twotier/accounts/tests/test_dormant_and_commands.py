@@ -36,9 +36,7 @@ def test_task_disables_only_accounts_unused_for_the_dormancy_period():
     never = _aged("never-used", joined_days=DAYS + 1)
     _aged("recent-login", joined_days=200, login_days=DAYS - 1)
     _aged("new-account", joined_days=DAYS - 1)
-    _aged(
-        "seen-recently", joined_days=200, login_days=100, last_seen_at=timezone.now() - dt.timedelta(days=2)
-    )
+    _aged("seen-recently", joined_days=200, login_days=100, last_seen_at=timezone.now() - dt.timedelta(days=2))
     _aged("re-enabled", joined_days=200, login_days=100, reactivated_at=timezone.now() - dt.timedelta(days=1))
     token_user = _aged("api-client", joined_days=200)
     PersonalAccessToken.objects.create(

@@ -67,9 +67,7 @@ def test_unlock_authorisation_matrix(world, target):
 def test_disable_and_enable_authorisation_matrix(world, target):
     check_matrix(
         world,
-        lambda actor: actor.client().post(
-            f"/accounts/manage/{target.pk}/active/", {"active": "0", "note": "left"}
-        ),
+        lambda actor: actor.client().post(f"/accounts/manage/{target.pk}/active/", {"active": "0", "note": "left"}),
         allowed=302,
         denied=PAGE_DENIED,
         state=_state(target),
@@ -149,9 +147,7 @@ def test_account_create_page_authorisation_matrix(world):
         denied={**PAGE_DENIED, "other_commune": 200},
         state=None,
     )
-    assert not User.objects.filter(
-        username__in=["new-anonymous", "new-citizen", "new-without_permission"]
-    ).exists()
+    assert not User.objects.filter(username__in=["new-anonymous", "new-citizen", "new-without_permission"]).exists()
     created = User.objects.get(username="new-with_permission")
     password = responses["with_permission"].context["password"]
     assert created.check_password(password)

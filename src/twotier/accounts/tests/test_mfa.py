@@ -138,9 +138,7 @@ def test_account_without_admin_role_is_not_asked_for_a_code(client, clerk):
 
 
 def test_voluntarily_enrolled_account_is_asked_for_a_code(client, clerk):
-    User.objects.filter(pk=clerk.pk).update(
-        totp_secret=pyotp.random_base32(), totp_confirmed_at=timezone.now()
-    )
+    User.objects.filter(pk=clerk.pk).update(totp_secret=pyotp.random_base32(), totp_confirmed_at=timezone.now())
     login(client, "clerk")
     assert client.get("/")["Location"] == "/accounts/mfa/"
 

@@ -69,9 +69,7 @@ def test_revoked_token_is_refused(client, receiver):
 
 def test_expired_token_is_refused(client, receiver):
     created = token_create(actor=receiver, user=receiver, name="script", expires_in_days=1)
-    PersonalAccessToken.objects.filter(pk=created.token.pk).update(
-        expires_at=timezone.now() - dt.timedelta(seconds=1)
-    )
+    PersonalAccessToken.objects.filter(pk=created.token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert client.get("/api/v1/units", headers=_bearer(created.raw)).status_code == 401
 
 

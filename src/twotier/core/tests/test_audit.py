@@ -15,10 +15,7 @@ ACTOR = SystemActor("test")
 
 
 def _chain(n=5):
-    return [
-        audit_record(actor=ACTOR, action=f"test.step{i}", changes={"i": i, "name": "Đầm Dơi"})
-        for i in range(n)
-    ]
+    return [audit_record(actor=ACTOR, action=f"test.step{i}", changes={"i": i, "name": "Đầm Dơi"}) for i in range(n)]
 
 
 def _raw(sql, params=()):
@@ -38,9 +35,7 @@ def test_events_chain_and_verify_clean():
 def test_event_records_actor_target_and_request_context():
     user = UserFactory(username="clerk")
     _province, (commune,) = province_with_communes("Tân Thành")
-    event = audit_record(
-        actor=user, action="x.change", target=commune, changes={"a": [1, 2]}, unit_id=commune.pk
-    )
+    event = audit_record(actor=user, action="x.change", target=commune, changes={"a": [1, 2]}, unit_id=commune.pk)
     assert (event.actor_id, event.actor_label) == (user.pk, "clerk")
     assert (event.target_type, event.target_id, event.target_label) == (
         "org.unit",

@@ -484,9 +484,7 @@ def test_cached_calendar_follows_direct_table_changes(monkeypatch):
 
 @pytest.mark.django_db
 def test_day_set_creates_a_manual_row_and_audits():
-    row = calendar_day_set(
-        actor=ACTOR, date=dt.date(2026, 3, 4), kind="day_off", name=" Nghỉ bù ", note="Công văn 123"
-    )
+    row = calendar_day_set(actor=ACTOR, date=dt.date(2026, 3, 4), kind="day_off", name=" Nghỉ bù ", note="Công văn 123")
     assert (row.kind, row.name, row.source, row.note, row.year) == (
         "day_off",
         "Nghỉ bù",

@@ -13,6 +13,7 @@ from twotier.core.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from twotier.core.outbox import outbox_enqueue
 from twotier.dossiers import portal
 from twotier.dossiers.models import Dossier, StatusChange
+from twotier.dossiers.notifications import notify_on_commit
 from twotier.dossiers.policies import can_act_on_step, can_see
 from twotier.dossiers.workflow import next_status
 
@@ -88,6 +89,7 @@ def record_transition(
         request_key=request_key,
     )
     portal.enqueue_sync(dossier, change)
+    notify_on_commit(dossier, change)
     # Last, so that the audit chain's head row is locked for as short a time as possible.
     audit_record(
         actor=actor,

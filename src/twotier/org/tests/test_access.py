@@ -33,9 +33,7 @@ def test_permissions_cover_the_scope_subtree_only():
     department = unit_make("C1-VX", "Phòng Văn hóa - Xã hội", UnitType.COMMUNE_DEPARTMENT, commune)
     leader = UserFactory(username="leader")
     post_make(department, "unit_leader", holder=leader, scope_unit=commune)
-    visible = set(
-        scope(Unit.objects.all(), leader, P.UNIT_VIEW, unit_field="pk").values_list("code", flat=True)
-    )
+    visible = set(scope(Unit.objects.all(), leader, P.UNIT_VIEW, unit_field="pk").values_list("code", flat=True))
     assert visible == {commune.code, department.code}
     admin = UserFactory(username="admin")
     post_make(province, "province_admin", holder=admin)

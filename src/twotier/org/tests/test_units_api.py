@@ -31,9 +31,7 @@ def test_unit_list_is_scoped_and_diacritic_insensitive(world):
     for q in ("Đầm Dơi", "dam doi", "ĐẦM DƠI"):
         body = actor.client().get("/api/v1/units", {"q": q}, headers=actor.headers()).json()
         assert [u["code"] for u in body["items"]] == [world.unit.code], q
-    all_codes = [
-        u["code"] for u in actor.client().get("/api/v1/units", headers=actor.headers()).json()["items"]
-    ]
+    all_codes = [u["code"] for u in actor.client().get("/api/v1/units", headers=actor.headers()).json()["items"]]
     assert world.other_unit.code not in all_codes
 
 

@@ -1,0 +1,1 @@
+"""The citizen pages (thin: forms, selectors and services do the work)."""
