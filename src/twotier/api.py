@@ -12,6 +12,8 @@ from twotier.accounts.api_auth import SessionAuth, TokenAuth
 from twotier.core.api import router as core_router
 from twotier.core.errors import DomainError
 from twotier.dossiers.api import router as dossiers_router
+from twotier.dossiers.citizens_api import router as citizens_router
+from twotier.dossiers.components_api import router as dossier_components_router
 from twotier.dossiers.forms_api import router as forms_router
 from twotier.nationalportal.api import router as nationalportal_router
 from twotier.org.api import router as org_router
@@ -87,6 +89,8 @@ api.add_router("/", core_router)
 api.add_router("/", org_router)
 api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
+api.add_router("/", dossier_components_router)
+api.add_router("/", citizens_router)
 api.add_router("/", payments_router)
 api.add_router("/", forms_router)
 api.add_router("/", nationalportal_router)

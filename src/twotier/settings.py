@@ -148,7 +148,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [SRC_DIR / "static"]
-# Uploads: a handler that stops reading a request body past the size limit before Django buffers it.
+# Uploads: limits, and a handler that stops reading a file past the size limit before Django buffers it.
+TWOTIER_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+TWOTIER_UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 FILE_UPLOAD_HANDLERS = [
     "twotier.dossiers.uploads.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -82,7 +82,7 @@ def test_clerk_works_in_vietnamese_and_english_inside_her_commune(page: Page, wo
     expect(header).to_contain_text("Nguyễn Thị Lan")
     expect(header).to_contain_text("Công chức tiếp nhận một cửa — Tân Thành")
     nav = page.get_by_role("navigation", name="Menu chính")
-    expect(nav.get_by_role("link")).to_have_text(["Việc của tôi", "Đơn vị"])
+    expect(nav.get_by_role("link")).to_have_text(["Việc của tôi", "Hồ sơ một cửa", "Tiếp nhận hồ sơ", "Đơn vị"])
     expect(nav.get_by_role("link", name="Việc của tôi")).to_have_attribute("aria-current", "page")
 
     # Her commune's work, overdue first and highlighted; never the neighbour's.
@@ -163,7 +163,7 @@ def test_clerk_works_in_vietnamese_and_english_inside_her_commune(page: Page, wo
 def test_leader_sees_the_unit_history_and_the_audit_log(page: Page, world, console_errors):
     login(page, "hung.tanthanh")
     nav = page.get_by_role("navigation", name="Menu chính")
-    expect(nav.get_by_role("link")).to_have_text(["Việc của tôi", "Đơn vị", "Nhật ký hệ thống"])
+    expect(nav.get_by_role("link")).to_have_text(["Việc của tôi", "Hồ sơ một cửa", "Đơn vị", "Nhật ký hệ thống"])
     expect(page.locator(".empty")).to_contain_text("Bạn không có việc nào đang mở.")
     axe_check(page)
 

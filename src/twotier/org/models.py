@@ -18,6 +18,11 @@ agency_id_validator = RegexValidator(
 )
 
 
+def path_segment(pk: int) -> str:
+    """One segment of a unit's materialised path: zero-padded, so that text order is tree order."""
+    return f"{pk:010d}/"
+
+
 class UnitType(models.TextChoices):
     GOVERNMENT = "government", _("Government")
     MINISTRY = "ministry", _("Ministry")

@@ -15,7 +15,7 @@ from twotier.core.audit import audit_record
 from twotier.core.errors import Conflict, FieldIssue, InvalidInput
 from twotier.core.text import fold, nfc
 from twotier.org.access import bump_org_version, forget_grants, require
-from twotier.org.models import LineageKind, Post, PostAssignment, Role, Unit, UnitLineage, UnitType
+from twotier.org.models import LineageKind, Post, PostAssignment, Role, Unit, UnitLineage, UnitType, path_segment
 from twotier.org.permissions import P
 
 
@@ -33,7 +33,7 @@ def _validated(unit: Unit) -> None:
 
 def _set_path(unit: Unit) -> None:
     parent_path = unit.parent.path if unit.parent_id and unit.parent else "/"
-    unit.path = f"{parent_path}{unit.pk}/"
+    unit.path = f"{parent_path}{path_segment(unit.pk)}"
     unit.depth = parent_path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
 

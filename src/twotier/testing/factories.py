@@ -12,7 +12,7 @@ from django.utils import timezone
 from twotier.accounts.models import AccountKind, User
 from twotier.core.text import fold
 from twotier.org.access import bump_org_version
-from twotier.org.models import Post, PostAssignment, Role, Unit, UnitType
+from twotier.org.models import Post, PostAssignment, Role, Unit, UnitType, path_segment
 from twotier.org.services import roles_sync_standard
 
 _agency_seq = itertools.count(1)
@@ -49,7 +49,7 @@ def unit_make(code: str, name: str, type: str, parent: Unit | None = None, **ext
         **extra,
     )
     parent_path = parent.path if parent else "/"
-    unit.path = f"{parent_path}{unit.pk}/"
+    unit.path = f"{parent_path}{path_segment(unit.pk)}"
     unit.depth = parent_path.count("/") - 1
     unit.save(update_fields=["path", "depth"])
     bump_org_version()
