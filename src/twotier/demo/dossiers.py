@@ -322,8 +322,8 @@ def seed_demo_dossiers(
                 for i, received in enumerate(plan):
                     version = rng.choice(commune_versions)
                     gen.one(unit, version, received, rng, n * 10_000 + i)
-            if progress:
-                progress(f"{unit.name}: {gen.created} dossiers so far")
+            if progress and (n + 1) % 8 == 0:
+                progress(f"{n + 1}/{len(communes)} communes and wards, {gen.created} dossiers")
         if gen.province_desk is not None and province_versions:
             rng = random.Random(f"dossiers:province:{today.isoformat()}")
             plan = sorted(_working_moment(cal, rng.choice(days), rng) for _ in range(per_commune * 4))

@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--dossiers-per-commune", type=int, default=45)
 
     def _progress(self, message: str) -> None:
-        if getattr(self, "verbosity", 1) > 1:
-            self.stdout.write(message)
+        if getattr(self, "verbosity", 1) >= 1:
+            self.stdout.write(f"  {message}")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         self.verbosity = options["verbosity"]
@@ -31,6 +31,7 @@ class Command(BaseCommand):
             f"+{report.work_items} work items ({time.monotonic() - started:.1f} s)"
         )
         started = time.monotonic()
+        self.stdout.write("Demo dossiers: driving them through the real services (a few minutes, once)…")
         dossiers = seed_demo_dossiers(per_commune=options["dossiers_per_commune"], progress=self._progress)
         self.stdout.write(f"Demo dossiers: +{dossiers} received ({time.monotonic() - started:.1f} s)")
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
