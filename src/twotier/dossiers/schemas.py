@@ -79,6 +79,7 @@ class ApologyIn(VersionIn):
 class ApproveIn(VersionIn):
     result_name: str = Field(..., max_length=300)
     result_number: str = Field("", max_length=64)
+    issue_electronic: bool = Field(False, description="Render the result and sign it (PAdES) as the agency")
 
 
 class ReturnResultIn(VersionIn):

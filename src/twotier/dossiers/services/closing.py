@@ -138,9 +138,14 @@ def dossier_approve(
     result_pdf: bytes | None = None,
     signed: bool = False,
     signer_fingerprint: str = "",
+    issue_electronic: bool = False,
     expected_version: int | None = None,
 ) -> Dossier:
-    """Mark processed (status 9) with the result attached; the dossier goes to the desk to be returned."""
+    """Mark processed (status 9) with the result attached; the dossier goes to the desk to be returned.
+
+    With `issue_electronic`, the result document is rendered from its template and signed (PAdES) with
+    the issuing agency's certificate, in the same transaction.
+    """
     dossier = lock(dossier_id, actor, expected_version=expected_version)
     if repeated(dossier, "approve"):
         return dossier
@@ -149,6 +154,13 @@ def dossier_approve(
     from twotier.dossiers.workflow import next_status
 
     next_status(dossier.status, "approve")
+    if issue_electronic and result_pdf is None:
+        from twotier.dossiers.result_document import sign_result
+
+        result_pdf, signer_fingerprint = sign_result(
+            actor=actor, dossier=dossier, name=nfc(name), number=nfc(result_number)
+        )
+        signed = True
     at = now()
     result = DossierResult(
         dossier=dossier,

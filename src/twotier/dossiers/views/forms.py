@@ -388,6 +388,18 @@ class ApproveForm(ActionForm):
 
     result_name = forms.CharField(label=_("Result document"), max_length=300)
     result_number = forms.CharField(label=_("Number and symbol"), required=False, max_length=64)
+    issue_electronic = forms.BooleanField(
+        label=_("Issue the electronic result, signed with the agency's certificate"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dossier = getattr(self, "dossier", None)
+        if dossier is not None:  # ticked when the issuing agency can sign
+            from twotier.dossiers.result_document import signing_unit_for
+            from twotier.signing.selectors import certificate_active_for
+
+            self.fields["issue_electronic"].initial = certificate_active_for(signing_unit_for(dossier)) is not None
 
 
 class ReturnResultForm(ActionForm):
