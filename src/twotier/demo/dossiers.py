@@ -258,7 +258,7 @@ class Generator:
                     )
                     late = True
                 except DomainError:
-                    pass
+                    late = False  # too close to the deadline for an apology: the dossier simply goes on
             steps.dossier_forward(actor=actor, dossier_id=dossier.pk)
         if outcome == "open":
             return
